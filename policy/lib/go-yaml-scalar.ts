@@ -56,3 +56,56 @@ export function plainScalarType(text: string): PlainScalarType | undefined {
   if (YAML_FLOAT.test(plain) && Number.isFinite(Number(plain))) return "float";
   return "string";
 }
+
+/** What go-yaml v2 reads as the value of `key: <text>`, a simple key's value on one line of a block mapping. */
+export type BlockValue =
+  | { read: "scalar"; text: string; type: PlainScalarType }
+  | { read: "flow"; what: "mapping" | "sequence" }
+  | { read: "alias"; anchor: string }
+  | { read: "error"; error: string };
+
+/** scannerc.go is_alpha: an anchor's or alias's name. */
+const ANCHOR_NAME = /^[0-9A-Za-z_-]+/;
+/** scan_anchor: what may follow the name (a blank or the end, or one of these). */
+const AFTER_ANCHOR = /^([ \t]|$|[?:,\]}%@`])/;
+
+/**
+ * How go-yaml v2 (go.yaml.in/yaml/v2 v2.4.3, Helm v3.20.2's; scannerc.go) reads `text` written as the
+ * value after `key: ` on one line of a block mapping, the way a chart template writes `{{ .Values.x }}`
+ * unquoted. After a simple key's `:` the scanner allows no other simple key (fetch_value:
+ * simple_key_allowed false), so, by yaml_parser_fetch_next_token's first character: `-` or `?` or
+ * `:` before a blank is an error (fetch_block_entry, fetch_key, fetch_value: "... not allowed in this
+ * context"); `[` and `{` open a flow collection; `]`, `}` and `,` are no node (parserc.go "did not find
+ * expected node content"); `%`, `@` and a backtick start no token; `*` is an alias (decode.go: an
+ * "unknown anchor" unless one is defined before); `&` an anchor, the value being what follows it; `#`
+ * a comment (nothing: null). Otherwise a plain scalar (scan_plain_scalar), ended by a blank then `#`
+ * (a comment) and refused at a `:` before a blank or the line's end ("mapping values are not allowed
+ * in this context"). Undefined where not read here: a tag (`!`), a quoted or block scalar, a line
+ * break or control character.
+ */
+export function blockValue(text: string): BlockValue | undefined {
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) return undefined;
+  const s = text.replace(/^[ \t]+/, "");
+  const c = s.charAt(0);
+  const beforeBlank = s.length === 1 || /^.[ \t]/.test(s);
+  if (s === "" || c === "#") return { read: "scalar", text: "", type: "null" };
+  if (c === "[" || c === "{") return { read: "flow", what: c === "[" ? "sequence" : "mapping" };
+  if ("]},".includes(c)) return { read: "error", error: "did not find expected node content" };
+  if (c === "-" && beforeBlank) return { read: "error", error: "block sequence entries are not allowed in this context" };
+  if (c === "?" && beforeBlank) return { read: "error", error: "mapping keys are not allowed in this context" };
+  if (c === ":" && beforeBlank) return { read: "error", error: "mapping values are not allowed in this context" };
+  if ("%@`".includes(c)) return { read: "error", error: "found character that cannot start any token" };
+  if (c === "*" || c === "&") {
+    const name = ANCHOR_NAME.exec(s.slice(1))?.[0];
+    const rest = s.slice(1 + (name?.length ?? 0));
+    if (!name || !AFTER_ANCHOR.test(rest)) return { read: "error", error: "did not find expected alphabetic or numeric character" };
+    return c === "*" ? { read: "alias", anchor: name } : blockValue(rest);
+  }
+  if ("!|>'\"".includes(c)) return undefined;
+  // A plain scalar: up to a blank then `#`; a `:` before a blank (or the end) is a mapping value here.
+  const comment = /[ \t]#/.exec(s);
+  const scalar = comment ? s.slice(0, comment.index) : s;
+  if (/:([ \t]|$)/.test(scalar)) return { read: "error", error: "mapping values are not allowed in this context" };
+  const value = plainScalarText(scalar);
+  return { read: "scalar", text: value, type: plainScalarType(value) ?? "string" };
+}

@@ -8,12 +8,12 @@
  * SetDefaults_Container). Read by picker-release-serving.ts for inference-pool-epp.
  */
 import { dig } from "./k8s";
-import { plainScalarText, plainScalarType } from "./go-yaml-scalar";
+import { blockValue } from "./go-yaml-scalar";
 import { predictionServerIndices } from "./picker-release-names";
 import type { Report } from "./picker-service";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { gieSidecarOn } from "./picker-release-sidecar";
+import { gieSidecarOn, unreadable } from "./picker-release-sidecar";
 
 const POLICIES = ["Always", "IfNotPresent", "Never"];
 const READER = "go-yaml v2, as Helm's kube client reads the rendered Deployment";
@@ -40,35 +40,37 @@ function pullPolicies(rel: ChartRelease): { at: string; container: string; templ
 }
 
 /**
- * Why the API server refuses the value as the chart writes it; undefined where it takes it. Go-empty
- * under `| default` is IfNotPresent; with no default a nil or "" renders an empty value, which the
- * API server defaults, while false and 0 are printed. A text YAML reads as null is absent: defaulted.
- * A list, a map, or text that is no simple plain scalar (./go-yaml-scalar.ts) is not judged here.
+ * Why the value as the chart writes it stops the Deployment; undefined where the API server takes it.
+ * Go-empty under `| default` is IfNotPresent; with no default a nil or "" renders an empty value,
+ * which the API server defaults, while false and 0 are printed. Text is read as go-yaml v2 reads it
+ * there (./go-yaml-scalar.ts blockValue): null is absent (defaulted), a number or bool no string, a
+ * YAML error or a flow collection no Deployment ({@link unreadable}); a list, a map, or text not read
+ * there (a tag, a quoted or block scalar) is not judged.
  */
-function refused(value: unknown, defaulted: boolean): { read: string; error: string } | undefined {
+function refused(value: unknown, defaulted: boolean, values: unknown): string | undefined {
   if (defaulted ? !goTruthy(value) : value === null || value === "") return undefined;
-  const decode = (json: string) => `json: cannot unmarshal ${json} into Go struct field Container.spec.template.spec.containers.imagePullPolicy of type v1.PullPolicy`;
-  if (typeof value === "number") return { read: "a number", error: decode("number") };
-  if (typeof value === "boolean") return { read: "a bool", error: decode("bool") };
+  const decode = (json: string) => `which the API server refuses (json: cannot unmarshal ${json} into Go struct field Container.spec.template.spec.containers.imagePullPolicy of type v1.PullPolicy)`;
+  if (typeof value === "number") return `a number, ${decode("number")}`;
+  if (typeof value === "boolean") return `a bool, ${decode("bool")}`;
   if (typeof value !== "string") return undefined;
-  const type = plainScalarType(value);
-  if (type === "int" || type === "float") return { read: `a number, not a string (${READER})`, error: decode("number") };
-  if (type === "bool") return { read: `a bool, not a string (${READER})`, error: decode("bool") };
-  if (type !== "string" || POLICIES.includes(plainScalarText(value))) return undefined;
-  const text = plainScalarText(value);
-  return { read: "", error: `imagePullPolicy: Unsupported value: ${JSON.stringify(text)}: supported values: ${POLICIES.map((p) => JSON.stringify(p)).join(", ")}` };
+  const read = blockValue(value);
+  const problem = unreadable(read, values);
+  if (problem) return problem;
+  if (read?.read !== "scalar" || read.type === "null") return undefined;
+  if (read.type !== "string") return `which YAML reads as ${read.type === "bool" ? "a bool" : "a number"}, not a string (${READER}), ${decode(read.type === "bool" ? "bool" : "number")}`;
+  if (POLICIES.includes(read.text)) return undefined;
+  return `which the API server refuses (imagePullPolicy: Unsupported value: ${JSON.stringify(read.text)}: supported values: ${POLICIES.map((p) => JSON.stringify(p)).join(", ")})`;
 }
 
 /** Each pull policy of the release's picker pod the API server refuses: the Deployment, and so the release, fails to install. */
 export function checkPullPolicies(rel: ChartRelease, report: Report): void {
   for (const { at, container, template, defaulted } of pullPolicies(rel)) {
     const value = dig(rel.values, at);
-    const why = refused(value, defaulted);
+    const why = refused(value, defaulted, rel.values);
     if (!why) continue;
     const given = typeof value === "string" ? JSON.stringify(value) : String(value);
-    const read = why.read === "" ? "" : `, which ${typeof value === "string" ? "YAML reads as" : "is"} ${why.read}`;
     report(
-      `${rel.lead}: ${at} ${given} is written unquoted as the ${container} container's imagePullPolicy (${template})${read}, which the API server refuses (${why.error}): the release fails to install (pulumi up fails) and no picker runs; give Always, IfNotPresent or Never`,
+      `${rel.lead}: ${at} ${given} is written unquoted as the ${container} container's imagePullPolicy (${template}), ${why}: the release fails to install (pulumi up fails) and no picker runs; give Always, IfNotPresent or Never`,
       rel.resource.urn,
     );
   }

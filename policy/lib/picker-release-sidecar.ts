@@ -7,7 +7,7 @@
  */
 import { dig } from "./k8s";
 import { isDns1123Label } from "./label-selector-text";
-import { plainScalarText, plainScalarType } from "./go-yaml-scalar";
+import { blockValue, plainScalarText, type BlockValue } from "./go-yaml-scalar";
 import { predictorContainerAt } from "./picker-release-names";
 import type { Report } from "./picker-service";
 import { goTruthy, isObject } from "./values";
@@ -31,6 +31,25 @@ const READER = "go-yaml v2, as Helm's kube client reads the rendered Deployment"
 
 const KEPT = "which Helm v3 keeps (chartutil coalesces the subchart key inferenceExtension merging: childChartMergeTrue, helm#31919)";
 
+/** Whether go-yaml v2 reads the text, written unquoted as a block mapping's value, as a plain scalar of that type (./go-yaml-scalar.ts blockValue). */
+const readsAs = (text: string, ...types: string[]): boolean => {
+  const read = blockValue(text);
+  return read?.read === "scalar" && types.includes(read.type);
+};
+
+/**
+ * Why the text, written unquoted (`key: <text>`), reads as no string or makes the Deployment no YAML:
+ * a YAML error (Helm cannot parse the rendered manifest), a flow collection (a list or map, or no YAML
+ * where it is not closed), an alias of an anchor the release's values define nowhere (decode.go:
+ * unknown anchor). Undefined where it reads as a plain scalar, or is not read here.
+ */
+export function unreadable(read: BlockValue | undefined, values: unknown): string | undefined {
+  if (read?.read === "error") return `which YAML cannot parse there (yaml: ${read.error}; ${READER}), so Helm cannot parse the chart's Deployment (YAML parse error)`;
+  if (read?.read === "flow") return `which YAML reads as a flow ${read.what} (a ${read.what === "mapping" ? "map" : "list"}, or no YAML at all where it is not closed; ${READER}), no string the API server can decode into the container's field, or no Deployment Helm can parse`;
+  if (read?.read === "alias" && !JSON.stringify(values ?? null).includes(`&${read.anchor}`)) return `which YAML reads as an alias of an anchor the Deployment does not define (yaml: unknown anchor '${read.anchor}' referenced; ${READER}), so Helm cannot parse the chart's Deployment`;
+  return undefined;
+}
+
 /**
  * The sidecar's container fields epplib writes with no default and the API server requires
  * (k8s pkg/apis/core/validation validateContainerCommon: name and image Required): null or "" (the
@@ -44,7 +63,7 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
     const v = sidecar[key];
     if (v === null) out.push(`inferenceExtension.sidecar.${key} is null, ${KEPT}`);
     else if (v === "") out.push(`inferenceExtension.sidecar.${key} is ""`);
-    else if (typeof v === "string" && plainScalarType(v) === "null") out.push(`inferenceExtension.sidecar.${key} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as null (${READER})`);
+    else if (typeof v === "string" && readsAs(v, "null")) out.push(`inferenceExtension.sidecar.${key} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as null (${READER})`);
     else if (v === undefined && !standalone) out.push(`inferenceExtension.sidecar.${key} is not given (the inferencepool chart's values.yaml has none)`);
   }
   return out;
@@ -66,24 +85,31 @@ function badFields(rel: ChartRelease, sidecar: Record<string, unknown>): string[
   for (const key of ["name", "image"]) {
     const v = sidecar[key];
     const at = `inferenceExtension.sidecar.${key}`;
-    // One YAML reads as null renders no name or image: emptyFields'.
-    if (typeof v === "string" && plainScalarType(v) === "null") continue;
-    if (typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) {
+    const read = typeof v === "string" && v !== "" ? blockValue(v) : undefined;
+    // One YAML reads as null renders no name or image: emptyFields'. Text not read here (a tag, a quoted or block scalar) is not judged.
+    if (read?.read === "scalar" && read.type === "null") continue;
+    if (typeof v === "string" && v !== "" && read === undefined) continue;
+    // The name YAML reads: a comment (` #...`) or an anchor (`&a `) is no part of it.
+    const text = read?.read === "scalar" ? read.text : undefined;
+    const problem = typeof v === "string" ? unreadable(read, rel.values) : undefined;
+    if (problem) {
+      out.push(`${at} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(String(v))}), ${problem}`);
+    } else if (typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) {
       out.push(`${at} is ${kindOf(v)} (${JSON.stringify(v)}), which Helm prints unquoted and the API server cannot decode into the container's ${key} (json: cannot unmarshal ${jsonKind(v)} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
-    } else if (typeof v === "string" && ["int", "float", "bool"].includes(plainScalarType(v) ?? "")) {
-      const read = plainScalarType(v) === "bool" ? { what: "a bool", json: "bool" } : { what: "a number", json: "number" };
-      out.push(`${at} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as ${read.what}, not a string (${READER}), so the API server cannot decode it into the container's ${key} (json: cannot unmarshal ${read.json} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
-    } else if (key === "name" && typeof v === "string" && plainScalarText(v) === EPP_CONTAINER) {
+    } else if (read?.read === "scalar" && ["int", "float", "bool"].includes(read.type)) {
+      const as = read.type === "bool" ? { what: "a bool", json: "bool" } : { what: "a number", json: "number" };
+      out.push(`${at} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(String(v))}), which YAML reads as ${as.what}, not a string (${READER}), so the API server cannot decode it into the container's ${key} (json: cannot unmarshal ${as.json} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
+    } else if (key === "name" && text === EPP_CONTAINER) {
       out.push(`${at} ${JSON.stringify(v)} is the name of the picker's own container in that pod, which the API server refuses (spec.template.spec.containers[1].name: Duplicate value: "${EPP_CONTAINER}")`);
-    } else if (key === "name" && typeof v === "string" && typeof predictorContainerAt(rel.values, "inferenceExtension", plainScalarText(v)) === "number") {
-      const name = plainScalarText(v);
+    } else if (key === "name" && text !== undefined && typeof predictorContainerAt(rel.values, "inferenceExtension", text) === "number") {
+      const name = text;
       // The sidecar is containers[0], the picker [1], then the predictor's training server and prediction servers.
       const index = 2 + (predictorContainerAt(rel.values, "inferenceExtension", name) as number);
       const whose = name === "training-server" ? "the latency predictor's training server" : `the latency predictor's prediction server ${name.slice("prediction-server-".length)}`;
       out.push(`${at} ${JSON.stringify(v)} is the name of ${whose}, a container epplib _latency-predictor.tpl adds to that pod (inferenceExtension.latencyPredictor.enabled), which the API server refuses (spec.template.spec.containers[${index}].name: Duplicate value: "${name}")`);
-    } else if (key === "name" && ((typeof v === "string" && v !== "") || isObject(v))) {
-      const text = typeof v === "string" ? plainScalarText(v) : "map[...]";
-      if (!isDns1123Label(text)) {
+    } else if (key === "name" && ((text !== undefined && v !== "") || isObject(v))) {
+      const label = text ?? "map[...]";
+      if (!isDns1123Label(label)) {
         out.push(`${at} ${typeof v === "string" ? JSON.stringify(v) : "(a map, printed as map[...])"} is no DNS-1123 label, which the API server refuses as a container name (spec.template.spec.containers[0].name: Invalid value: a lowercase RFC 1123 label)`);
       }
     }

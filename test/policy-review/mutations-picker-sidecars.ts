@@ -78,6 +78,13 @@ export const pickerSidecarMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-lp", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "training-server" }, latencyPredictor: { enabled: true } } }),
   },
   {
+    // epplib writes `image: {{ .Values.inferenceExtension.sidecar.image }}` unquoted: after the simple key image:, go-yaml v2's scanner
+    // refuses another `: ` on the line (scannerc.go fetch_value: mapping values are not allowed in this context), so Helm cannot parse the Deployment.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar image holds ': ' (envoyproxy/envoy: v1.33.2), which the chart writes unquoted, so Helm cannot parse its Deployment",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-colon", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { image: "envoyproxy/envoy: v1.33.2" } } }),
+  },
+  {
     // epplib writes `imagePullPolicy: {{ .Values.inferenceExtension.sidecar.imagePullPolicy | default "IfNotPresent" }}`: the API server takes Always, IfNotPresent or Never only.
     name: "a Helm release of GIE's standalone chart whose Envoy sidecar's imagePullPolicy is always, lower-case, which the API server refuses",
     policy: "inference-pool-epp",

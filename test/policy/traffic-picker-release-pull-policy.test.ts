@@ -29,6 +29,10 @@ test("inference-pool-epp: a picker chart's imagePullPolicy the API server refuse
   // The latency predictor's servers get theirs with no default (_latency-predictor.tpl): false is printed, read as a bool.
   assert.match((await pulls(gie({ latencyPredictor: { enabled: true, trainingServer: { image: { pullPolicy: false } } } }, "inferencepool"))).join("\n"), /latencyPredictor.trainingServer.image.pullPolicy false .* training-server container's imagePullPolicy \(epplib _latency-predictor.tpl\)/);
   assert.match((await pulls(llmd({ latencyPredictor: { enabled: true, predictionServers: { image: { pullPolicy: "IfNotPresnt" } } } }))).join("\n"), /router.latencyPredictor.predictionServers.image.pullPolicy "IfNotPresnt" .* prediction-server-1 container's imagePullPolicy \(routerlib _latency-predictor.tpl\)/);
+  // Read as go-yaml v2 reads the line (go-yaml-scalar.ts blockValue): `: ` is no YAML there, a flow mapping no string, a comment no part of it.
+  assert.match((await pulls(gie({ image: { pullPolicy: "Always: true" } }))).join("\n"), /"Always: true" is written unquoted .* which YAML cannot parse there \(yaml: mapping values are not allowed in this context/);
+  assert.match((await pulls(gie({ image: { pullPolicy: "{Always}" } }))).join("\n"), /"\{Always\}" .* which YAML reads as a flow mapping/);
+  assert.deepEqual(await pulls(gie({ image: { pullPolicy: "Always # pinned" } })), []);
   // Quiet: the three values (blanks YAML trims), Go-empty ones the template's default replaces, a text YAML reads as null (the API server
   // defaults it), one with no default left empty; a sidecar that is off, a predictor that is off or runs no prediction server.
   for (const imagePullPolicy of ["Always", "IfNotPresent", " Never", "", null, false, 0, "null", "~"]) assert.deepEqual(await pulls(gie({ sidecar: { imagePullPolicy } })), [], JSON.stringify(imagePullPolicy));
