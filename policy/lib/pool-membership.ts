@@ -15,6 +15,7 @@ import { gatewayParents } from "./inference-extension";
 import { declaredPorts, selectedWorkloads, type Report } from "./picker-service";
 import { runsVllmHttp, vllmArgv, vllmOption } from "./vllm-args";
 import { poolAbsence, poolGroupOf } from "./pool-existence";
+import { unattachedRoute } from "./route-attachment";
 import { list, orUnknown, probe } from "./values";
 
 
@@ -58,6 +59,15 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
     }
     const { namespace, name, meshOnly, onAgw, agwOnly, refs } = read.value;
     const kind = route.type.split(":").pop()!;
+    const unattached = refs.length > 0 ? unattachedRoute(route, resources) : undefined;
+    if (unattached === "unknown") pending.push(`whether a Gateway listener on ${cluster} takes ${kind} ${namespace}/${name}`);
+    else if (unattached) {
+      const pools = [...new Set(refs.map((ref) => `${ref.namespace}/${ref.name}`))].join(", ");
+      report(
+        `${kind} ${namespace}/${name} on ${cluster} sends to InferencePool ${pools}, but none of its parentRefs attaches it to a Gateway listener (${unattached.join("; ")}), so no gateway programs it (Accepted False) and none of the model's requests reaches those pools; name the Gateway, and a sectionName and hostnames its listeners take`,
+        route.urn,
+      );
+    }
     const seen = new Set<string>();
     for (const ref of refs) {
       const key = `${ref.group}/${ref.namespace}/${ref.name}`;

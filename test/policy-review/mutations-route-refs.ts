@@ -39,6 +39,12 @@ function moveModelRoute(doc: Parameters<Mutation["apply"]>[0]) {
 
 export const routeRefMutations: Mutation[] = [
   {
+    // Istio 1.30.3 programs a route only on the listeners its parentRefs select and that take it (conversion.go referenceAllowed): a misspelt Gateway attaches it nowhere, and the model's requests reach no pool.
+    name: "a model's route whose parentRef names the inference Gateway misspelt (inference-gatway), so no Gateway listener takes it",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).rules?.some(sendsToPool), (o) => (o.spec.parentRefs[0].name = "inference-gatway")),
+  },
+  {
     // Istio 1.30.3 buildDestination checks BackendAllowed before the pool: no grant, RefNotPermitted, a 500 for that share.
     name: "a model's route moved to the agents namespace (the inference Gateway's listeners opened to it), naming its pools in inference with no ReferenceGrant there",
     policy: "inference-pool-epp",

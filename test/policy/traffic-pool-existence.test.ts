@@ -77,3 +77,40 @@ for (const [kind, owner] of [["HTTPRoute", "inference-pool-epp"], ["TCPRoute", "
     }
   });
 }
+
+// A route to a pool that no Gateway listener takes is programmed on no proxy: none of its requests
+// reach the pool (route-attachment.ts). Istio's inference gateway, as the program renders it.
+const inferenceGateway = on(`kubernetes:${GW}/v1:Gateway`, "inference-gw", {
+  metadata: { name: "inference-gateway", namespace: "inference" },
+  spec: {
+    gatewayClassName: "istio",
+    listeners: [
+      { name: "https", port: 443, protocol: "HTTPS", hostname: "inference.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } },
+      { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" },
+    ],
+  },
+});
+const modelRoute = (spec: Record<string, unknown>, parentRefs: Record<string, unknown>[] = [{ name: "inference-gateway" }]) =>
+  on(`kubernetes:${GW}/v1:HTTPRoute`, "model-route", { metadata: { name: "m", namespace: "inference" }, spec: { parentRefs, rules: [{ backendRefs: [{ group: POOL_GROUP, kind: "InferencePool", name: "p" }] }], ...spec } });
+const attachment: [string, ReturnType<typeof on>[], RegExp | undefined][] = [
+  ["attached to the Gateway", [modelRoute({})], undefined],
+  ["attached by sectionName https", [modelRoute({}, [{ name: "inference-gateway", sectionName: "https" }])], undefined],
+  ["hostnames one listener takes", [modelRoute({ hostnames: ["inference.example.com"] })], undefined],
+  ["a Gateway name the stack does not render, in a namespace it holds whole", [modelRoute({}, [{ name: "inference-gatway" }])], /Gateway inference\/inference-gatway is not in the stack, which holds namespace inference whole/],
+  ["a sectionName no listener has", [modelRoute({}, [{ name: "inference-gateway", sectionName: "http" }])], /no listener of Gateway inference\/inference-gateway takes it \(its parentRef selects by sectionName "http"\)/],
+  ["hostnames no listener takes", [modelRoute({ hostnames: ["inference.example.con"] })], /no listener of Gateway inference\/inference-gateway takes it, by kind, namespace or hostnames/],
+  ["one parentRef attached beside one that is not", [modelRoute({}, [{ name: "inference-gatway" }, { name: "inference-gateway" }])], undefined],
+];
+
+test("inference-pool-epp: a route to an InferencePool that no Gateway listener takes (a misspelt Gateway, sectionName or hostname) reaches no pool", async () => {
+  for (const [what, extra, shape] of attachment) {
+    const resources = [inferenceGateway, ns("inference"), pool("inference"), ...extra];
+    const found = (await runStack(inferencePoolEpp, resources)).violations.map((v) => v.message).filter((m) => m.startsWith("HTTPRoute "));
+    if (!shape) assert.deepEqual(found, [], what);
+    else {
+      assert.equal(found.length, 1, `${what}:\n${found.join("\n")}`);
+      assert.match(found[0], /^HTTPRoute inference\/m on a sends to InferencePool inference\/p, but none of its parentRefs attaches it to a Gateway listener/, what);
+      assert.match(found[0], shape, what);
+    }
+  }
+});
