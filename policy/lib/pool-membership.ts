@@ -6,10 +6,10 @@
  * the protocol it names and answer their own probes there. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf, portTarget } from "./k8s";
+import { containersOf, isInferencePool, kindName, meta, podMetadata, podServiceAccount, podSpecOf, portTarget, T } from "./k8s";
 import { GATEWAY_GROUP, isRoute } from "./gateways";
 import { referenceAllowed } from "./reference-grants";
-import { agwBackendAllowed } from "./agw-backend-refs";
+import { agwBackendAllowed, heldWhole } from "./agw-backend-refs";
 import { allGatewayProxies } from "./gateway-proxies";
 import { gatewayParents } from "./inference-extension";
 import { declaredPorts, selectedWorkloads, type Report } from "./picker-service";
@@ -173,6 +173,27 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
     if (active !== undefined && !String(active).split(",").map((p) => Number(p.trim())).includes(target)) continue;
     report(
       `${what} also matches the pods of ${kindName(w.type)} ${meta(w.props).namespace}/${meta(w.props).name}, whose containers declare ${[...new Set(own)].join(", ")} but not target port ${target}; the picker sends them requests on ${target} as to any model server, and those fail. Label the pool's model servers apart (narrow the selector or that workload's labels)`,
+      poolUrn,
+    );
+  }
+}
+
+/**
+ * A selected workload whose pods run as a ServiceAccount its namespace does not have gets no pod at
+ * all: the ServiceAccount admission plugin refuses each one (kubernetes v1.33
+ * plugin/pkg/admission/serviceaccount/admission.go, "error looking up service account"), the
+ * ReplicaSet records FailedCreate, and the pool has no endpoint (the Deployment never becomes
+ * Available, so `pulumi up` times out). `default` exists in every namespace; an account the stack
+ * does not render counts as missing only in a namespace the stack holds whole (agw-backend-refs.ts heldWhole).
+ */
+export function checkMembersAccounts(selected: PolicyResource[], resources: PolicyResource[], what: string, report: Report, poolUrn: string): void {
+  for (const w of selected) {
+    const { namespace, name } = meta(w.props);
+    const account = podServiceAccount(podSpecOf(w.type, w.props));
+    if (account === "default" || !heldWhole(resources, namespace)) continue;
+    if (resources.some((r) => r.type === T.serviceAccount && meta(r.props).namespace === namespace && meta(r.props).name === account)) continue;
+    report(
+      `${what}: ${kindName(w.type)} ${namespace}/${name} runs its pods as ServiceAccount ${account}, which the stack does not render in namespace ${namespace} (which it holds whole), so the API server refuses every pod (error looking up service account) and the pool gets no endpoint; name the ServiceAccount the stack renders for it`,
       poolUrn,
     );
   }

@@ -19,6 +19,12 @@ const setVllmArg = (doc: Parameters<Mutation["apply"]>[0], flag: string, value: 
 
 export const modelServerMutations: Mutation[] = [
   {
+    // The ServiceAccount admission plugin refuses every pod naming an account its namespace lacks: the pool gets no endpoint.
+    name: "a vLLM server's serviceAccountName misspelt (no such ServiceAccount in inference)",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, vllmServer, (o) => (o.spec.template.spec.serviceAccountName = `${o.spec.template.spec.serviceAccountName}-typo`)),
+  },
+  {
     // vLLM listens where --port says: nothing serves the pool's target port 8000.
     name: "a vLLM server started with --port 8080 while its pool targets 8000",
     policy: "inference-pool-epp",

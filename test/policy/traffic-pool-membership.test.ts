@@ -234,3 +234,27 @@ test("inference-pool-epp: a pool lists its target ports, each once (GIE v1.6.0's
   assert.equal(twice.length, 1, twice.join("\n"));
   assert.match(twice[0], /^InferencePool inference\/llama-v1 on a lists target port 8000 twice in spec\.targetPorts \(the API server refuses it: port numbers must be unique\)/);
 });
+
+test("inference-pool-epp: a model server running as a ServiceAccount its namespace does not have never gets a pod, so the pool has no endpoint", async () => {
+  const asAccount = (account: string | undefined) =>
+    on("kubernetes:apps/v1:Deployment", "vllm-v1", {
+      metadata: { name: "llama-v1", namespace: "inference" },
+      spec: { template: { metadata: { labels: version("v1") }, spec: { ...(account ? { serviceAccountName: account } : {}), containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
+    });
+  const namespace = on("kubernetes:core/v1:Namespace", "ns-inference", { metadata: { name: "inference" } });
+  const account = on("kubernetes:core/v1:ServiceAccount", "sa-server", { metadata: { name: "llama-v1-server", namespace: "inference" } });
+  const cases: [string, unknown[], boolean][] = [
+    ["its ServiceAccount rendered", [asAccount("llama-v1-server"), account, namespace], false],
+    ["no serviceAccountName (default, which every namespace has)", [asAccount(undefined), namespace], false],
+    ["a ServiceAccount the stack does not render, in a namespace it holds whole", [asAccount("llama-v1-srv"), account, namespace], true],
+    ["a ServiceAccount the stack does not render, in a namespace it does not create", [asAccount("llama-v1-srv"), account], false],
+  ];
+  for (const [what, extra, broken] of cases) {
+    const found = (await runStack(inferencePoolEpp, [pool("v1"), ...picker("v1"), ...(extra as ReturnType<typeof on>[])])).violations.map((v) => v.message).filter((m) => /ServiceAccount/.test(m));
+    if (!broken) assert.deepEqual(found, [], what);
+    else {
+      assert.equal(found.length, 1, `${what}:\n${found.join("\n")}`);
+      assert.match(found[0], /^InferencePool inference\/llama-v1 on a: Deployment inference\/llama-v1 runs its pods as ServiceAccount llama-v1-srv, which the stack does not render in namespace inference/, what);
+    }
+  }
+});
