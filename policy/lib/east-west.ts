@@ -9,6 +9,7 @@ import { meta, T } from "./k8s";
 import { isGateway } from "./gateways";
 import { list, probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
+import { eastWestHbonePort } from "./east-west-hbone";
 import { ambientIstiodFlag, isIstiodRelease } from "./istio";
 import { defaultRevisionOf, istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
 
@@ -135,12 +136,24 @@ export function checkEastWest(m: ClusterView, network: string, report: (message:
       gw.urn,
     );
   }
+  const hbone = shaped.map((g) => probe(() => eastWestHbonePort(g, m.resources)));
+  if (hbone.some((h) => !h.known || h.value?.fate === "unknown")) unknowns.push(`the service overlays of cluster ${m.cluster}'s east-west gateways' options ConfigMaps (what they do to Service port ${HBONE_PORT})`);
+  const cut = shaped.flatMap((gw, i) => {
+    const h = hbone[i];
+    return h.known && h.value && typeof h.value.fate !== "string" ? [{ gw, configMap: h.value.configMap, broken: h.value.fate.broken }] : [];
+  });
+  for (const { gw, configMap, broken } of cut) {
+    report(
+      `cluster ${m.cluster}: east-west gateway ${name(gw)}'s options ConfigMap ${configMap} (spec.infrastructure.parametersRef) ${broken}: Istio 1.30.3 lays its service overlay over the Service it deploys as a strategic merge patch (gatewaycommon/deploymentcontroller.go applyOverlay), so the other clusters' ztunnels, which dial the gateway's address on ${HBONE_PORT}, never reach its HBONE listener and cannot reach ${network}'s workloads; keep port ${HBONE_PORT} in the overlay, targeting ${HBONE_PORT}`,
+      gw.urn,
+    );
+  }
   const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
   const misfit = (gw: PolicyResource) =>
     `Gateway ${name(gw)} has listeners ${listenersOf(gw)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`;
   const offPort = gateways.filter((_, i) => shapes[i] === "port");
   if (shaped.length > 0) for (const gw of offPort) report(`cluster ${m.cluster}: ${misfit(gw)} (Istio may hand it out as ${network}'s gateway)`, gw.urn);
-  if (unreachable.length > 0 || reach.includes(true) || mislabelled) return;
+  if (unreachable.length > 0 || cut.length > 0 || reach.includes(true) || mislabelled) return;
   if (shapes.includes("unknown") || reach.includes("unknown")) {
     unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
     return;

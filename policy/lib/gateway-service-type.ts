@@ -26,17 +26,12 @@ const ISTIO_DEFAULT_SERVICE_TYPES: Record<string, string> = {
   "istio-agentgateway": "LoadBalancer",
 };
 
-/** What a `service` overlay sets of the Service: its type, and whether it adds external IPs. */
-interface ServicePatch {
-  type?: string;
-  externalIPs: boolean;
-}
-
 /**
- * A `service` overlay (YAML or JSON text in a ConfigMap, an object in istiod's values) as a patch.
- * Text Istio cannot read fails the Gateway's deployment: it patches nothing here.
+ * A `service` overlay (YAML or JSON text in a ConfigMap, an object in istiod's values) as the object
+ * Istio patches the Service with; undefined for text Istio cannot read (which fails the Gateway's
+ * deployment: it patches nothing here) or an overlay that is no object.
  */
-function servicePatch(overlay: unknown): ServicePatch | undefined {
+export function serviceOverlayObject(overlay: unknown): Record<string, unknown> | undefined {
   let obj = overlay;
   if (typeof overlay === "string") {
     try {
@@ -46,7 +41,19 @@ function servicePatch(overlay: unknown): ServicePatch | undefined {
       throw err;
     }
   }
-  if (!obj || typeof obj !== "object") return undefined;
+  return obj && typeof obj === "object" && !Array.isArray(obj) ? (obj as Record<string, unknown>) : undefined;
+}
+
+/** What a `service` overlay sets of the Service: its type, and whether it adds external IPs. */
+interface ServicePatch {
+  type?: string;
+  externalIPs: boolean;
+}
+
+/** A `service` overlay as a patch of the Service's type and external IPs. */
+function servicePatch(overlay: unknown): ServicePatch | undefined {
+  const obj = serviceOverlayObject(overlay);
+  if (!obj) return undefined;
   const type = dig(obj, "spec.type");
   return { type: typeof type === "string" && type !== "" ? type : undefined, externalIPs: list(dig(obj, "spec.externalIPs") as unknown[] | undefined).length > 0 };
 }
@@ -74,12 +81,17 @@ function classDefaultPatches(cls: string, objects: PolicyResource[]): ServicePat
   return [...fromConfigMaps, ...fromValues].filter((p): p is ServicePatch => p !== undefined);
 }
 
-/** The `service` patch of the ConfigMap the Gateway's parametersRef names (Istio takes only a core ConfigMap there). */
-function parametersPatch(gw: PolicyResource, resources: PolicyResource[]): ServicePatch | undefined {
+/** The options ConfigMap the Gateway's parametersRef names, where the stack renders it (Istio takes only a core ConfigMap there, in the Gateway's namespace). */
+export function parametersConfigMap(gw: PolicyResource, resources: PolicyResource[]): PolicyResource | undefined {
   const ref = gw.props.spec?.infrastructure?.parametersRef;
   if (!ref || ref.kind !== "ConfigMap" || (ref.group ?? "") !== "") return undefined;
   const { namespace } = meta(gw.props);
-  const cm = resources.find((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+  return resources.find((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+}
+
+/** The `service` patch of the ConfigMap the Gateway's parametersRef names. */
+function parametersPatch(gw: PolicyResource, resources: PolicyResource[]): ServicePatch | undefined {
+  const cm = parametersConfigMap(gw, resources);
   return cm ? servicePatch(cm.props.data?.service) : undefined;
 }
 

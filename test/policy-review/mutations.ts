@@ -32,6 +32,7 @@ import { refusedMutations } from "./mutations-refused";
 import { routeRefMutations } from "./mutations-route-refs";
 import { agwPolicyRefMutations } from "./mutations-agw-policy-refs";
 import { meshNetworkMutations } from "./mutations-mesh-network";
+import { meshEastWestMutations } from "./mutations-mesh-eastwest";
 import { agwLlmMutations } from "./mutations-agw-llm";
 
 export type { Mutation } from "./mutations-support";
@@ -146,5 +147,6 @@ export const mutations: Mutation[] = [
   ...spellingMutations,
   ...refusedMutations,
   ...meshNetworkMutations,
+  ...meshEastWestMutations,
   ...agwLlmMutations,
 ];

@@ -143,3 +143,40 @@ test("mesh-multicluster-wiring: an east-west gateway is labelled with its cluste
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the Gateways of cluster b/);
 });
+
+// Istio 1.30.3 lays the options ConfigMap's `service` overlay over the Service it deploys as a strategic
+// merge patch (gatewaycommon/deploymentcontroller.go applyOverlay); Service ports merge by `port`, and a
+// `$patch: replace` element makes the rest the whole list (apimachinery strategicpatch mergeSliceWithSpecialElements).
+// Before, an overlay re-targeting or dropping port 15008 passed.
+test("mesh-multicluster-wiring: the east-west gateway's options overlay keeps Service port 15008 on 15008", async () => {
+  const options = { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "ew-options" } } };
+  const withOverlay = (service: string) => meshWith(gateway(options), [configMap("ew-options", service)]);
+  const lead = "cluster b: east-west gateway istio-system/istio-eastwestgateway's options ConfigMap ew-options (spec.infrastructure.parametersRef)";
+  const retargeted = await withOverlay("spec:\n  ports:\n  - port: 15008\n    targetPort: 15009\n");
+  assert.deepEqual(messages(retargeted), [
+    `${lead} sends Service port 15008 to targetPort 15009: Istio 1.30.3 lays its service overlay over the Service it deploys as a strategic merge patch (gatewaycommon/deploymentcontroller.go applyOverlay), so the other clusters' ztunnels, which dial the gateway's address on 15008, never reach its HBONE listener and cannot reach net-b's workloads; keep port 15008 in the overlay, targeting 15008`,
+  ]);
+  assert.equal(retargeted.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
+  const cut = async (service: string) => messages(await withOverlay(service)).join("\n");
+  assert.match(await cut("spec:\n  ports:\n  - $patch: replace\n  - port: 15021\n"), /ew-options \(spec.infrastructure.parametersRef\) replaces the Service's ports \(\$patch: replace\) with 15021, without 15008:/);
+  assert.match(await cut('{"spec":{"ports":[{"$patch":"delete","port":15008}]}}'), /deletes Service port 15008 \(\$patch: delete\):/);
+  assert.match(await cut("spec:\n  $patch: replace\n  type: LoadBalancer\n"), /replaces the Service's spec \(\$patch: replace\) with one without ports:/);
+  // What keeps 15008 passes: the stack's own k3s overlay dropping 15021, a replacing list with 15008, an explicit targetPort 15008.
+  for (const kept of [
+    "spec:\n  ports:\n  - port: 15021\n    $patch: delete\n",
+    "spec:\n  ports:\n  - $patch: replace\n  - port: 15008\n",
+    "spec:\n  ports:\n  - port: 15008\n    targetPort: 15008\n",
+    "spec:\n  ports:\n  - port: 15008\n    $patch: delete\n  - port: 15008\n",
+    "metadata:\n  annotations:\n    a: b\n",
+  ]) {
+    assert.deepEqual((await withOverlay(kept)).violations, [], kept);
+  }
+  // A named targetPort (a deployment overlay may name a container port so) or a directive not read here: can't judge.
+  for (const unread of ["spec:\n  ports:\n  - port: 15008\n    targetPort: hbone\n", "spec:\n  $retainKeys: [type]\n  type: LoadBalancer\n"]) {
+    const later = await withOverlay(unread);
+    assert.deepEqual(later.violations, [], unread);
+    assert.match(later.unknown.join("\n"), /the service overlays of cluster b's east-west gateways' options ConfigMaps/);
+  }
+  // An options ConfigMap the stack does not render is not judged.
+  assert.deepEqual((await meshWith(gateway(options))).violations, []);
+});
