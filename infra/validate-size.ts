@@ -20,6 +20,25 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** Go's order of two strings, by their UTF-8 bytes (JavaScript's sort compares UTF-16 units, which differ past U+FFFF). */
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * A list or mapping as the CLI hands it to the program: it keeps an object value as Go values
+ * (resource/config/object.go unmarshalObject, map[string]object) and writes them with json.Marshal
+ * (map.go Map.Decrypt, plaintext.go marshalText), which sorts a map's keys by their bytes (encode.go
+ * mapEncoder), at every level, and escapes <, >, &, U+2028 and U+2029 in keys and texts (goJson);
+ * the file's order is lost. An error the program lists by key (unknown keys) follows it. An
+ * undefined member (a platform built in code) is left out, and null in a list, as JSON.stringify does.
+ */
+export function cliJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : cliJson(item))).join(",")}]`;
+  if (value === null || typeof value !== "object") return goJson(value);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort(byteOrder);
+  return `{${keys.map((key) => `${goJson(key)}:${cliJson(record[key])}`).join(",")}}`;
+}
+
 /**
  * The bytes of `PULUMI_CONFIG=<json>` plus its NUL, as pulumi-language-nodejs constructConfig writes
  * it for the program: each key `<namespace>:<name>` as `<namespace>:config:<name>` (7 bytes more than
@@ -36,11 +55,17 @@ export function pulumiConfigEnvBytes(config: Record<string, string>): number {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
 
+/**
+ * The bytes a platform value's text takes in PULUMI_CONFIG: its JSON as the CLI writes it into the
+ * platform's text (cliJson), escaped once more inside PULUMI_CONFIG's string (goJson), quotes left out.
+ */
+const envBytesOf = (value: unknown): number => (value === undefined ? 0 : Buffer.byteLength(goJson(cliJson(value))) - 2);
+
 /** Where most of the platform's bytes are: the deepest value holding more than half of them. */
 function bulkPath(value: unknown, total: number, path: (string | number)[] = []): (string | number)[] {
   if (!isRecord(value)) return path;
   for (const [key, child] of Object.entries(value)) {
-    if ((JSON.stringify(child) ?? "").length * 2 > total) return bulkPath(child, total, [...path, Array.isArray(value) ? Number(key) : key]);
+    if (envBytesOf(child) * 2 > total) return bulkPath(child, total, [...path, Array.isArray(value) ? Number(key) : key]);
   }
   return path;
 }
@@ -52,9 +77,8 @@ function bulkPath(value: unknown, total: number, path: (string | number)[] = [])
 export function configSizeProblems(config: Record<string, string>, platform: unknown): ConfigProblem[] {
   const bytes = pulumiConfigEnvBytes(config);
   if (bytes <= MAX_ENV_STRING_BYTES) return [];
-  const platformBytes = (JSON.stringify(platform) ?? "").length;
-  const path = bulkPath(platform, platformBytes);
-  const here = path.length > 0 ? `this value is ${(JSON.stringify(valueAtPath(platform, path)) ?? "").length} of them; ` : "";
+  const path = bulkPath(platform, envBytesOf(platform));
+  const here = path.length > 0 ? `this value is ${envBytesOf(valueAtPath(platform, path))} of them; ` : "";
   return [
     {
       path,

@@ -6,7 +6,7 @@
 import { LeadingZeroInteger, NonUtf8Binary, yamlScalars } from "./stack-file-schema";
 import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
 import { ConfigError, CONFIG_ROOT } from "../../infra/config";
-import { goJson } from "../../infra/validate-size";
+import { cliJson } from "../../infra/validate-size";
 
 /**
  * Values the Pulumi CLI would hand the program otherwise than this render reads them, with their
@@ -64,25 +64,6 @@ export function unrepresentable(value: unknown, from: "stack" | "project" = "sta
     }
     return [];
   });
-}
-
-/** Go's order of two strings, by their UTF-8 bytes (JavaScript's sort compares UTF-16 units, which differ past U+FFFF). */
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-/**
- * A list or mapping as the CLI hands it to the program: it keeps an object value as Go values
- * (resource/config/object.go unmarshalObject, map[string]object) and writes them with json.Marshal
- * (map.go Map.Decrypt, plaintext.go marshalText), which sorts a map's keys by their bytes (encode.go
- * mapEncoder), at every level, and escapes <, >, &, U+2028 and U+2029 in keys and texts (goJson);
- * the file's order is lost. An error the program lists by key (unknown keys) follows it. An
- * undefined member (a platform built in code) is left out, and null in a list, as JSON.stringify does.
- */
-export function cliJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : cliJson(item))).join(",")}]`;
-  if (value === null || typeof value !== "object") return goJson(value);
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort(byteOrder);
-  return `{${keys.map((key) => `${goJson(key)}:${cliJson(record[key])}`).join(",")}}`;
 }
 
 /** A config value as the language host receives it: strings as they are, anything else as JSON. */

@@ -18,8 +18,7 @@ import { readPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyCo
 import { topologyMarkdown } from "./topology";
 import { checkOutputIsOurs, makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
 import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString, renamedProjectHint } from "../../infra/config";
-import { configSizeProblems } from "../../infra/validate-size";
-import { cliJson } from "./config-values";
+import { cliJson, configSizeProblems } from "../../infra/validate-size";
 
 export interface RenderOptions {
   stack: string;

@@ -122,12 +122,14 @@ test("a stack config too large for PULUMI_CONFIG (MAX_ARG_STRLEN) is named where
   p.tools[1].description = "x".repeat(MAX_ENV_STRING_BYTES);
   const [problem, ...more] = configSizeProblems(config(p), p);
   assert.equal(more.length, 0);
+  // The text's bytes in PULUMI_CONFIG: its quotes escaped there, \" each.
   assert.deepEqual(problem.path, ["tools", 1, "description"]);
-  assert.match(problem.message, new RegExp(`^makes the stack's config ${pulumiConfigEnvBytes(config(p))} bytes as PULUMI_CONFIG, .*this value is 131074 of them; Linux takes at most 131072 bytes per variable \\(MAX_ARG_STRLEN\\)`));
+  assert.match(problem.message, new RegExp(`^makes the stack's config ${pulumiConfigEnvBytes(config(p))} bytes as PULUMI_CONFIG, .*this value is 131076 of them; Linux takes at most 131072 bytes per variable \\(MAX_ARG_STRLEN\\)`));
   // Many small values: no one field holds the bulk, so the problem is the platform's.
+  // (Counted as PULUMI_CONFIG holds them: the clusters 65100 bytes, the tools 64936, of 132745.)
   const q = shippedPlatform("prod");
-  q.clusters[2].apiAllowedCidrs = Array.from({ length: 3500 }, (_, i) => `100.${64 + (i >> 8)}.${i & 255}.0/24`);
-  for (const t of q.tools) t.description = "d".repeat(21_000);
+  q.clusters[2].apiAllowedCidrs = Array.from({ length: 3250 }, (_, i) => `100.${64 + (i >> 8)}.${i & 255}.0/24`);
+  for (const t of q.tools) t.description = "d".repeat(21_500);
   assert.deepEqual(configSizeProblems(config(q), q).map((x) => x.path), [[]]);
 });
 

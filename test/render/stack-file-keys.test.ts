@@ -17,7 +17,7 @@ import { repoRoot, shippedPlatform } from "../support/render";
 import { validateStack } from "../../scripts/lib/render";
 import { tempDir } from "../support/tmp";
 import { stackFile } from "../support/stack-file";
-import { configSizeProblems, MAX_ENV_STRING_BYTES, pulumiConfigEnvBytes } from "../../infra/validate-size";
+import { cliJson, configSizeProblems, MAX_ENV_STRING_BYTES, pulumiConfigEnvBytes } from "../../infra/validate-size";
 
 const shipped = fs.readFileSync(path.join(repoRoot, "stacks", "Pulumi.local.yaml"), "utf8");
 
@@ -124,6 +124,19 @@ test("an object value's text escapes <, >, & and U+2028/U+2029 as the CLI writes
   assert.equal(47 + 7 * 18_000 + 5025, MAX_ENV_STRING_BYTES);
   assert.deepEqual(sized(5025), []);
   assert.match(sized(5026)[0]?.message ?? "", new RegExp(`^makes the stack's config ${MAX_ENV_STRING_BYTES + 1} bytes as PULUMI_CONFIG`));
+});
+
+// "this value is N of them" counts the bytes the value's text takes in PULUMI_CONFIG: its JSON as
+// the CLI writes it into the platform's text (json.Marshal: < as \u003c, UTF-8), that text escaped
+// once more as PULUMI_CONFIG's string (constructConfig's json.Marshal: \ and " escaped), not JSON.stringify's characters.
+test("the size problem counts the bulk value's bytes as they stand in PULUMI_CONFIG", () => {
+  const p = shippedPlatform("local");
+  p.tools[1].description = "<".repeat(20_000) + "\u00e9".repeat(10_000) + '"'.repeat(5_000);
+  const config = { [CONFIG_ROOT]: cliJson(p) };
+  const [problem] = configSizeProblems(config, p);
+  assert.deepEqual(problem?.path, ["tools", 1, "description"]);
+  // Its quotes \" (2 × 2), each < \\u003c (7), each é 2 bytes of UTF-8, each " \\\" (4).
+  assert.match(problem.message, new RegExp(`this value is ${4 + 7 * 20_000 + 2 * 10_000 + 4 * 5_000} of them; `));
 });
 
 // The tests' and the bench's platformOverride reaches the program as a stack value would, not in code order.
