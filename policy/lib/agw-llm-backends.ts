@@ -20,7 +20,9 @@
  * A missing Service is reported only in a namespace the stack holds whole (agw-backend-refs.ts
  * heldWhole) whose every Gateway's controller is known. A host outside the stack, an IP, or a
  * path override (the stack's inference routes match every path and choose the pool by header) is
- * not judged.
+ * not judged. On an Istio Gateway's Service, what the listeners of the port take is judged too
+ * (agw-llm-listeners.ts: plain HTTP to an HTTPS listener, TLS to a plain-HTTP one, a Host no
+ * listener there names).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
@@ -34,6 +36,7 @@ import { istiodsOf } from "./istiod-revisions";
 import { descopedValue } from "./istio";
 import { heldWhole, renderedServicePorts } from "./agw-backend-refs";
 import { staticService } from "./agw-static-hosts";
+import { listenerFault, SINGLE_PROVIDER_SECTION } from "./agw-llm-listeners";
 import { list, probe } from "./values";
 
 /** Istio's status port, which its deployment controller adds to every Gateway Service it makes. */
@@ -44,13 +47,16 @@ interface Provider {
   shown: string;
   host: unknown;
   port: unknown;
+  /** Its sub-backend name, which a policy's `sectionName` names, and its own `policies` (a priority-group provider's). */
+  section: string;
+  policies: unknown;
 }
 
 /** The providers of an AgentgatewayBackend's `spec.ai` that set a host (the single `provider`, or each of `groups[].providers[]`). */
 function providersWithHost(ai: Record<string, any>): Provider[] {
-  const single = ai.provider ? [{ shown: "spec.ai.provider", p: ai.provider }] : [];
-  const grouped = list(ai.groups as { providers?: any[] }[]).flatMap((g, i) => list(g?.providers).map((p, j) => ({ shown: `spec.ai.groups[${i}].providers[${j}] (${String(p?.name)})`, p })));
-  return [...single, ...grouped].filter(({ p }) => p && p.host !== undefined).map(({ shown, p }) => ({ shown, host: p.host, port: p.port }));
+  const single = ai.provider ? [{ shown: "spec.ai.provider", section: SINGLE_PROVIDER_SECTION, p: ai.provider }] : [];
+  const grouped = list(ai.groups as { providers?: any[] }[]).flatMap((g, i) => list(g?.providers).map((p, j) => ({ shown: `spec.ai.groups[${i}].providers[${j}] (${String(p?.name)})`, section: String(p?.name), p })));
+  return [...single, ...grouped].filter(({ p }) => p && p.host !== undefined).map(({ shown, section, p }) => ({ shown, section, host: p.host, port: p.port, policies: p.policies }));
 }
 
 /** Whether a Service overlay Istio lays over this Gateway's Service may change its ports: its parametersRef ConfigMap's, its class's defaults ConfigMap's, or istiod's `gatewayClasses.<class>.service` values. */
@@ -66,15 +72,26 @@ function servicePortsPatched(gw: PolicyResource, cluster: PolicyResource[]): boo
   return own || classDefaults || values;
 }
 
-/** The ports of a Gateway's listeners and of its attached ListenerSets' (undefined while a ListenerSet may attach, not known yet). */
-function listenerPorts(gw: PolicyResource, cluster: PolicyResource[]): unknown[] | undefined {
+/** A Gateway's listeners and its attached ListenerSets' (undefined while a ListenerSet may attach, not known yet). */
+function gatewayListeners(gw: PolicyResource, cluster: PolicyResource[]): Record<string, any>[] | undefined {
   const sets = listenerSetsOf(gw, cluster);
   if (sets.some((s) => s.attaches !== true)) return undefined;
-  return [gw, ...sets.map((s) => s.set)].flatMap((r) => list(r.props.spec?.listeners as { port?: unknown }[]).map((l) => l?.port));
+  return [gw, ...sets.map((s) => s.set)].flatMap((r) => list(r.props.spec?.listeners as Record<string, any>[]));
 }
 
-/** The Service a Gateway's controller makes for it: its name, and its ports where known (Istio's kinds); "any" where its controller is not known to this review (the name may be any). */
-function gatewayService(gw: PolicyResource, cluster: PolicyResource[]): { name: string; ports?: unknown[]; what: string } | undefined | "any" {
+/** The Service a Gateway's controller makes for it. */
+interface MadeService {
+  name: string;
+  what: string;
+  /** Its ports, where known (Istio's kinds, no overlay touching them). */
+  ports?: unknown[];
+  /** The Gateway (`ns/name`) and the listeners behind those ports, where the ports are known. */
+  gateway?: string;
+  listeners?: Record<string, any>[];
+}
+
+/** The Service a Gateway's controller makes for it: its name, and its ports and listeners where known (Istio's kinds); "any" where its controller is not known to this review (the name may be any). */
+function gatewayService(gw: PolicyResource, cluster: PolicyResource[]): MadeService | undefined | "any" {
   const { namespace, name } = meta(gw.props);
   const cls = String(gw.props.spec?.gatewayClassName);
   const what = `the Service of Gateway ${namespace}/${name}`;
@@ -83,16 +100,17 @@ function gatewayService(gw: PolicyResource, cluster: PolicyResource[]): { name: 
   if (kind !== undefined) {
     const override: unknown = meta(gw.props).annotations["gateway.istio.io/name-override"];
     const svc = typeof override === "string" && override !== "" ? override : istioDefaultName(kind, name, cls);
-    const listeners = servicePortsPatched(gw, cluster) ? undefined : listenerPorts(gw, cluster);
-    return { name: svc, what, ports: listeners && [ISTIO_STATUS_PORT, ...listeners] };
+    const listeners = servicePortsPatched(gw, cluster) ? undefined : gatewayListeners(gw, cluster);
+    return { name: svc, what, ports: listeners && [ISTIO_STATUS_PORT, ...listeners.map((l) => l?.port)], gateway: `${namespace}/${name}`, listeners };
   }
   const agw = isOwnAgentgatewayClass(cls, cluster);
   if (!agw.known) throw unknownValueError([`<whether class ${cls} is agentgateway's>`]);
   return agw.value ? { name: agentgatewayProxyName(name), what } : "any";
 }
 
-/** What is wrong with one provider's host and port, or undefined where right or not judged. Throws the SDK's unknown-value error while a value it reads is not known yet. */
-function providerFault(cluster: PolicyResource[], namespace: string, p: Provider): string | undefined {
+/** What is wrong with one provider's host and port (and, on an Istio Gateway's Service, what its listeners there take: agw-llm-listeners.ts), or undefined where right or not judged. Throws the SDK's unknown-value error while a value it reads is not known yet. */
+function providerFault(cluster: PolicyResource[], backend: PolicyResource, p: Provider): string | undefined {
+  const { namespace } = meta(backend.props);
   if (typeof p.host !== "string") return undefined;
   const service = staticService({ host: p.host }, namespace);
   if (!service) return undefined;
@@ -108,10 +126,13 @@ function providerFault(cluster: PolicyResource[], namespace: string, p: Provider
   if (cluster.some((r) => isKind(r.type, "core", "Service") && meta(r.props).namespace === ns && meta(r.props).name === name)) return undefined;
   const gateways = cluster.filter((r) => isGateway(r.type) && meta(r.props).namespace === ns);
   const made = gateways.map((gw) => gatewayService(gw, cluster));
-  const match = made.find((m) => m !== undefined && m !== "any" && m.name === name) as { name: string; ports?: unknown[]; what: string } | undefined;
-  if (match) return match.ports ? wrongPort(match.ports, match.what) : undefined;
+  const match = made.find((m): m is MadeService => m !== undefined && m !== "any" && m.name === name);
+  if (match) {
+    if (!match.ports || !match.listeners || typeof p.port !== "number") return undefined;
+    return wrongPort(match.ports, match.what) ?? listenerFault(cluster, { backend, section: p.section, policies: p.policies, host: p.host, port: p.port, at }, match.gateway!, match.listeners);
+  }
   if (made.includes("any") || !heldWhole(cluster, ns)) return undefined;
-  const byGateways = made.filter((m): m is { name: string; what: string } => m !== undefined && m !== "any").map((m) => m.name);
+  const byGateways = made.filter((m): m is MadeService => m !== undefined && m !== "any").map((m) => m.name);
   return `${at} names a Service the cluster does not have: the stack creates namespace ${ns} there and renders no Service ${name} in it, nor a Gateway whose controller makes one of that name (${byGateways.length ? `its Gateways' Services: ${byGateways.join(", ")}` : "it renders no Gateway there"}), nor a Helm release there; agentgateway v1.4.1 dials a provider's host as written, resolving it by DNS, so every request routed to this backend fails; correct the host (a Service made there outside the stack would resolve it, which this review cannot see)`;
 }
 
@@ -126,11 +147,11 @@ export function reportLlmBackendTargets(g: Graph, cluster: string, report: (mess
       const ai = r.props.spec?.ai;
       if (!ai || typeof ai !== "object") return [];
       return providersWithHost(ai)
-        .map((p) => providerFault(g.resources, namespace, p))
+        .map((p) => providerFault(g.resources, r, p))
         .filter((why): why is string => !!why)
         .map((why) => `AgentgatewayBackend ${namespace}/${name} on cluster ${cluster}: its LLM ${why}`);
     });
-    if (!read.known) pending.push(`AgentgatewayBackend ${r.name} on cluster ${cluster}, or the Services, Gateways, Namespace and Helm releases of the namespace its LLM provider's host names, which decide whether that host and port reach a Service`);
+    if (!read.known) pending.push(`AgentgatewayBackend ${r.name} on cluster ${cluster}, or the Services, Gateways, Namespace and Helm releases of the namespace its LLM provider's host names, which decide whether that host and port reach a Service (and the policies and routes that decide whether its listeners there take what the backend sends)`);
     else for (const why of read.value) report(why, r.urn);
   }
 }

@@ -77,3 +77,48 @@ test("agent-call-graph: an LLM backend's host not known yet in a preview is can'
   assert.ok(!preview.violations.some((v) => /LLM spec\.ai/.test(v.message)));
   assert.match(preview.unknown.join("\n"), /which decide whether that host and port reach a Service/);
 });
+
+// The inference Gateway's listeners as the stack writes them: each names its host in full.
+const named = [
+  { name: "https", hostname: "inference.example.com", port: 443, protocol: "HTTPS", tls: { mode: "Terminate" } },
+  { name: "http-mesh", hostname: host, port: 80, protocol: "HTTP" },
+];
+const agwPolicy = (name: string, spec: Record<string, unknown>) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", `agents-agpol-${name}`, { metadata: { name, namespace: "agents" }, spec });
+const toBackend = [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "inference-gateway" }];
+
+test("agent-call-graph: an LLM backend's host override whose Host no listener of the Gateway's port names is reported, unless a rewrite may change it", async () => {
+  const short = "inference-gateway-istio.inference";
+  const found = await run(inferenceGateway({}, named), llmBackend({ host: short, port: 80 }));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /host inference-gateway-istio\.inference \(Service inference\/inference-gateway-istio\) on port 80 is sent as the request's Host, which no listener of Gateway inference\/inference-gateway on that port takes \(http-mesh: inference-gateway-istio\.inference\.svc\.cluster\.local\)/);
+  // Written in full, or a listener taking it by wildcard or naming no hostname: taken.
+  assert.deepEqual(await run(inferenceGateway({}, named), llmBackend({ host, port: 80 })), []);
+  assert.deepEqual(await run(inferenceGateway({}, [named[0], { ...named[1], hostname: "*.inference" }]), llmBackend({ host: short, port: 80 })), []);
+  assert.deepEqual(await run(inferenceGateway({}, [...named, { name: "http", port: 80, protocol: "HTTP" }]), llmBackend({ host: short, port: 80 })), []);
+  // Can't judge where a rewrite may set another Host: an AgentgatewayPolicy's hostRewrite (anywhere), a route's URLRewrite hostname to this backend.
+  assert.deepEqual(await run(inferenceGateway({}, named), agwPolicy("host", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }], traffic: { hostRewrite: { mode: "None" } } }), llmBackend({ host: short, port: 80 })), []);
+  const rewriting = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "agents-route-llm", { metadata: { name: "llm", namespace: "agents" }, spec: { rules: [{ filters: [{ type: "URLRewrite", urlRewrite: { hostname: host } }], backendRefs: toBackend }] } });
+  assert.deepEqual(await run(inferenceGateway({}, named), rewriting, llmBackend({ host: short, port: 80 })), []);
+});
+
+test("agent-call-graph: an LLM backend's host override speaking plain HTTP to an HTTPS listener's port, or TLS to a plain-HTTP one, is reported", async () => {
+  // The default listeners name no hostname: only the protocol is judged.
+  const plain = await run(inferenceGateway(), llmBackend({ host, port: 443 }));
+  assert.equal(plain.length, 1, plain.join("\n"));
+  assert.match(plain[0], /on port 443, where Gateway inference\/inference-gateway listens for HTTPS \(https\), with no backend TLS configured for it/);
+  const tls = { tls: { sni: host } };
+  const withTls = (provider: Record<string, unknown>) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-llm", { metadata: { name: "inference-gateway", namespace: "agents" }, spec: { ai: { provider: { openai: {}, ...provider } }, policies: tls } });
+  assert.deepEqual(await run(inferenceGateway(), withTls({ host, port: 443 })), []);
+  assert.deepEqual(await run(inferenceGateway(), agwPolicy("tls", { targetRefs: toBackend, backend: tls }), llmBackend({ host, port: 443 })), []);
+  // A backend TLS policy on a Gateway or route may reach it: can't judge.
+  assert.deepEqual(await run(inferenceGateway(), agwPolicy("tls", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }], backend: tls }), llmBackend({ host, port: 443 })), []);
+  // TLS toward the plain-HTTP listener's port.
+  const toPlain = await run(inferenceGateway(), withTls({ host, port: 80 }));
+  assert.equal(toPlain.length, 1, toPlain.join("\n"));
+  assert.match(toPlain[0], /on port 80, where Gateway inference\/inference-gateway listens for plain HTTP \(http-mesh\), with backend TLS configured for it \(its spec\.policies\.tls\)/);
+  // A provider of a priority group: its own policies, or a policy on its sub-backend (sectionName); another provider's is not its.
+  const grouped = (policies?: Record<string, unknown>) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-llm", { metadata: { name: "inference-gateway", namespace: "agents" }, spec: { ai: { groups: [{ providers: [{ name: "a", openai: {}, host, port: 80, ...(policies ? { policies } : {}) }] }] } } });
+  assert.match((await run(inferenceGateway(), grouped(tls))).join("\n"), /providers\[0\] \(a\) host .* listens for plain HTTP \(http-mesh\), with backend TLS configured for it \(the provider's policies\.tls\)/);
+  assert.equal((await run(inferenceGateway(), agwPolicy("tls", { targetRefs: [{ ...toBackend[0], sectionName: "a" }], backend: tls }), grouped())).length, 1);
+  assert.deepEqual(await run(inferenceGateway(), agwPolicy("tls", { targetRefs: [{ ...toBackend[0], sectionName: "b" }], backend: tls }), grouped()), []);
+});
