@@ -23,7 +23,7 @@ const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCa
 
 test("agent-call-graph: an LLM backend's host override naming the inference Gateway's Service on a listener's port passes", async () => {
   assert.deepEqual(await run(inferenceGateway(), llmBackend({ host, port: 80 })), []);
-  // The short forms resolve to the same Service (whether its listener takes the Host they send is not judged here); the status port is the Service's too.
+  // The short forms resolve to the same Service (these listeners name no hostname, so they take the short Host too: see the listener test below); the status port is the Service's too.
   assert.deepEqual(await run(inferenceGateway(), llmBackend({ host: "inference-gateway-istio.inference", port: 80 })), []);
   assert.deepEqual(await run(inferenceGateway(), llmBackend({ host, port: 15021 })), []);
   // Renamed by the name-override annotation: the new name is the Service's.
