@@ -11,6 +11,7 @@ import { Descriptors, outputAt, redirected, shellOptions, START, stdoutTo } from
 import { flows, Options, SCRIPT_OPTIONS } from "./shell-flow";
 import { boundFunctionCalls, functionCalls, Known, knownFunctions, structure } from "./shell-structure";
 import { yamlMapping } from "./values";
+import type { BinSh } from "./shell-dialect";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
 /**
@@ -122,8 +123,8 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
  * being called already (`seen`).
  */
 function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = [], given: Options = SCRIPT_OPTIONS): boolean {
-  // A cloud-config's runcmd is a script dash runs (shell-dialect.ts), where `&>` writes no file but truncates it.
-  const options = /^#cloud-config\b/.test(text) ? { ...given, dash: true } : given;
+  // A cloud-config's runcmd is a script /bin/sh runs (shell-dialect.ts): under dash `&>` writes no file but truncates it.
+  const options = /^#cloud-config\b/.test(text) && given.sh !== "bash" ? { ...given, dash: true } : given;
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` (not under dash) or a command reading stdin;
@@ -168,9 +169,10 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
  * `"EOF"`, `\EOF`) is written as is; an unquoted one expands its variables (Bash Reference Manual
  * 3.6.6 Here Documents, 3.6.7 Here Strings).
  */
-function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
+function writesTokenFile(layers: Layer[], path: string, text: string, sh: "dash" | "bash"): boolean {
   // Each reading of the script on its own (shellWrites follows its function calls, each where it stands).
-  if (layers.some((layer) => !layer.call && shellWrites(layer.text, path, text))) return true;
+  const options: Options = sh === "bash" ? { ...SCRIPT_OPTIONS, sh } : SCRIPT_OPTIONS;
+  if (layers.some((layer) => !layer.call && shellWrites(layer.text, path, text, START, [], [], options))) return true;
   // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
   for (const { text: layer } of layers) {
     if (!/^#cloud-config/.test(layer)) continue;
@@ -260,9 +262,11 @@ function givenCredential(text: string, context: string, asWritten: boolean): str
  * token, password or secret (`--token`, k3s's `-t`, `K3S_TOKEN=`, `token:` in its config.yaml,
  * JSON too); or a literal written to the file `token-file`/`K3S_TOKEN_FILE` names (k3s's short
  * form, a bare password, has no shape: only where it goes says what it is). Each layer
- * base64/gzip hides is read as well.
+ * base64/gzip hides is read as well. `sh`: what /bin/sh is on the VM (gce-driver.ts gceBinSh), which
+ * runs a cloud-config's runcmd (shell-dialect.ts: dash writes no file for `&>` and has no lastpipe);
+ * where it is not known, a token either shell writes counts.
  */
-export function scriptCredential(script: unknown): string | undefined {
+export function scriptCredential(script: unknown, sh?: BinSh): string | undefined {
   if (typeof script !== "string") return undefined;
   // Each layer is read as written, as the shell unescapes it where it escapes quotes (JSON written
   // from a double-quoted string: `echo "{\"auth\":\"…\"}"`) and as its printf commands print it
@@ -285,7 +289,9 @@ export function scriptCredential(script: unknown): string | undefined {
   }
   for (const m of all.matchAll(TOKEN_FILE)) {
     const path = unquote(m[1]);
-    if (path.startsWith("/") && writesTokenFile(layers, path, all)) return `a join token (written to ${path}, the token file k3s reads)`;
+    if (!path.startsWith("/")) continue;
+    const by = (sh === undefined ? (["dash", "bash"] as const) : [sh]).find((dialect) => writesTokenFile(layers, path, all, dialect));
+    if (by) return `a join token (written to ${path}, the token file k3s reads${sh === undefined && by === "bash" ? ", where /bin/sh is bash: the VM's image does not say which" : ""})`;
   }
   return undefined;
 }

@@ -24,9 +24,9 @@ export function cloudConfigParts(text: string): [number, number][] {
   return parts.map(([from, to]) => [from, Math.min(to, text.length)]);
 }
 
-/** Whether dash runs what stands at a place of `text` (in a `#cloud-config` part), or everywhere where `all` (a text dash runs, a function's body called there). */
-export function dashRuns(text: string, all = false): (i: number) => boolean {
-  const parts = all ? [] : cloudConfigParts(text);
+/** Whether dash runs what stands at a place of `text` (in a `#cloud-config` part, unless /bin/sh, `sh`, is bash), or everywhere where `all` (a text dash runs, a function's body called there). */
+export function dashRuns(text: string, all = false, sh: BinSh = "dash"): (i: number) => boolean {
+  const parts = all || sh === "bash" ? [] : cloudConfigParts(text);
   return (i) => all || parts.some(([from, to]) => from <= i && i < to);
 }
 

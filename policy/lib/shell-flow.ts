@@ -202,9 +202,10 @@ function optionAt(text: string, changes: Change[], all: Flow[], at: number, reac
 
 /**
  * The shell options deciding where a pipeline's last element runs: `shopt` lastpipe and job control
- * (`set -m`); `dash` where dash runs the text (shell-dialect.ts), which has no shopt.
+ * (`set -m`); `dash` where dash runs the text (shell-dialect.ts), which has no shopt; `sh` "bash" where
+ * /bin/sh is bash (gce-driver.ts gceBinSh), so a cloud-config's runcmd is bash's too.
  */
-export type Options = { lastpipe: boolean | "maybe"; monitor: boolean | "maybe"; dash?: boolean };
+export type Options = { lastpipe: boolean | "maybe"; monitor: boolean | "maybe"; dash?: boolean; sh?: "bash" };
 
 /** A script's when it starts: both off (job control is off in a non-interactive shell). */
 export const SCRIPT_OPTIONS: Options = { lastpipe: false, monitor: false };
@@ -216,12 +217,12 @@ export const SCRIPT_OPTIONS: Options = { lastpipe: false, monitor: false };
  * `shopt` changes nothing (dash 0.5.12: `shopt: not found`).
  */
 export function optionsAt(text: string, all: Flow[], functions: Called[], start: Options = SCRIPT_OPTIONS): (at: number, reaches: (i: number) => boolean) => Options {
-  const dash = dashRuns(text, start.dash);
+  const dash = dashRuns(text, start.dash, start.sh);
   const lastpipes = throughCalls(lastpipeChanges(text).filter((c) => !dash(c.at)), functions, all);
   const monitors = throughCalls(monitorChanges(text), functions, all, localDashes(text));
   return (at, reaches) => {
     const monitor = optionAt(text, monitors, all, at, reaches, start.monitor);
-    return dash(at) ? { lastpipe: false, monitor, dash: true } : { lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor };
+    return dash(at) ? { lastpipe: false, monitor, dash: true } : { lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor, sh: start.sh };
   };
 }
 

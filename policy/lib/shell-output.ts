@@ -255,7 +255,7 @@ export function outputAt(text: string, into: RegExp, path: string, s = structure
  */
 export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text), outer: Known[] = [], seen: string[] = [], options = SCRIPT_OPTIONS): (run: { from: number; end: number }) => boolean {
   const at = outputAt(text, into, path, s, outer, seen, options);
-  const dash = dashRuns(text, options.dash);
+  const dash = dashRuns(text, options.dash, options.sh);
   return ({ from, end }) => {
     const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
     const begin = from - (word?.[0].length ?? 0);

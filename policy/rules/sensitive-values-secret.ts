@@ -5,6 +5,7 @@ import { releaseLabel } from "../lib/release-namespace";
 import { isEksOwnProvider } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
+import { gceBinSh } from "../lib/gce-driver";
 import { workloadCredentials } from "../lib/pod-credentials";
 import { isLeaderWorkerSet } from "../lib/leader-worker-sets";
 import { isInlineKeyKind, reportInlineKeys } from "../lib/inline-keys";
@@ -156,7 +157,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       if (!keptSecret(args, "metadataStartupScript")) {
         if (!script.known) report(`${kindName(args.type)} ${args.name}: ${unreadable("metadataStartupScript")}; list it in additionalSecretOutputs`);
         else {
-          const what = scriptCredential(script.value);
+          const what = scriptCredential(script.value, gceBinSh(args.props));
           if (what) report(`${kindName(args.type)} ${args.name}: metadataStartupScript carries ${what} but ${notDeclared("metadataStartupScript")}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
         }
       }
@@ -171,7 +172,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
             const v = probe(() => entries[key]);
             if (!v.known) report(`${kindName(args.type)} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
             else {
-              const what = scriptCredential(v.value);
+              const what = scriptCredential(v.value, gceBinSh(args.props));
               if (what) report(`${kindName(args.type)} ${args.name}: metadata.${key} carries ${what} but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
             }
           }

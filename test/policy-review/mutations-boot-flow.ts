@@ -111,6 +111,21 @@ export const bootFlowMutations: Mutation[] = FLOW_SCRIPTS.map(([name, script]) =
   apply: (doc) => withAgentMetadata(doc, { "startup-script": `#!/bin/bash\n${TOKEN_FILE}${script}` }),
 }));
 
+/**
+ * cloud-init runs runcmd with /bin/sh (util.py shellify), bash on Rocky Linux: `&>` there sends
+ * echo's output into the file, as dash (Debian, Ubuntu: `&` then `>`) does not.
+ */
+bootFlowMutations.push({
+  name: "the k3s agents booted from Rocky Linux (/bin/sh is bash), their cloud-config runcmd echoing the join token with &> into the file token-file names",
+  policy: "sensitive-values-secret",
+  apply: (doc) => {
+    const runcmd = `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: /etc/rancher/k3s/token\nruncmd:\n- echo ${T} &> /etc/rancher/k3s/token\n`;
+    const urn = withAgentMetadata(doc, { "user-data": runcmd });
+    const t = resources(doc).find((r) => r.urn === urn);
+    return t && edit(t, (o) => (o.disks = (o.disks ?? []).map((d: any) => (d.boot ? { ...d, sourceImage: "rocky-linux-cloud/rocky-linux-9" } : d))));
+  },
+});
+
 /** The k3s agent's install, registering the GPU label the vLLM servers on the GCP cluster select. */
 const JOIN = "curl -sfL https://get.k3s.io | sh -s - agent --node-label nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
 
