@@ -137,8 +137,10 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
  */
 export function portMissing(resources: readonly PolicyResource[], to: GrantTo, port: unknown, shown: string): string | undefined {
   if (to.group !== "" || to.kind !== "Service" || typeof port !== "number") return undefined;
-  const ports = renderedServicePorts(resources, to.namespace, to.name);
-  if (!ports || ports.includes(port)) return targetPortUndeclared(resources, services, port, shown);
+  const services = renderedServices(resources, to.namespace, to.name);
+  if (!services) return undefined;
+  const ports = servicePorts(services);
+  if (ports.includes(port)) return targetPortUndeclared(resources, services, port, shown);
   return `${shown} names port ${port}, which the Service does not have (it has ${ports.length ? ports.join(", ") : "none"}); agentgateway v1.4.1 accepts the reference all the same (the Service exists) and its proxy finds no endpoint for that port (NoHealthyEndpoints), so each request it sends there gets a 503 and each connection fails: that share of its traffic fails while the route looks resolved; set the port to one the Service has`;
 }
 
@@ -148,8 +150,17 @@ export function portMissing(resources: readonly PolicyResource[], to: GrantTo, p
  * Throws the SDK's unknown-value error while the Services' names, types or ports are not known yet.
  */
 export function renderedServicePorts(resources: readonly PolicyResource[], namespace: string, name: string): unknown[] | undefined {
+  const services = renderedServices(resources, namespace, name);
+  return services && servicePorts(services);
+}
+
+/** The stack's Services `namespace/name`, or undefined where it renders none or one of type ExternalName. */
+function renderedServices(resources: readonly PolicyResource[], namespace: string, name: string): PolicyResource[] | undefined {
   const services = resources.filter((r) => r.type === T.service && meta(r.props).namespace === namespace && meta(r.props).name === name);
-  if (services.length === 0 || services.some((s) => s.props.spec?.type === "ExternalName")) return undefined;
+  return services.length === 0 || services.some((s) => s.props.spec?.type === "ExternalName") ? undefined : services;
+}
+
+function servicePorts(services: readonly PolicyResource[]): unknown[] {
   return services.flatMap((s) => list(s.props.spec?.ports as { port?: unknown }[]).map((p) => p?.port));
 }
 
