@@ -28,7 +28,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { isKind, meta, unknownValueError } from "./k8s";
 import { isGateway } from "./gateways";
-import { istioDefaultName, istioGatewayKind } from "./istio-classes";
+import { istioDefaultName, istioGatewayKind, istioNameOverride } from "./istio-classes";
 import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
 import { listenerSetsOf } from "./listener-sets";
 import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
@@ -98,8 +98,7 @@ function gatewayService(gw: PolicyResource, cluster: PolicyResource[]): MadeServ
   const kind = istioGatewayKind(gw, cluster);
   if (kind === "remote") return undefined;
   if (kind !== undefined) {
-    const override: unknown = meta(gw.props).annotations["gateway.istio.io/name-override"];
-    const svc = typeof override === "string" && override !== "" ? override : istioDefaultName(kind, name, cls);
+    const svc = istioNameOverride(gw) ?? istioDefaultName(kind, name, cls);
     const listeners = servicePortsPatched(gw, cluster) ? undefined : gatewayListeners(gw, cluster);
     return { name: svc, what, ports: listeners && [ISTIO_STATUS_PORT, ...listeners.map((l) => l?.port)], gateway: `${namespace}/${name}`, listeners };
   }

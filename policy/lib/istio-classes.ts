@@ -146,7 +146,15 @@ export function istioDefaultName(kind: IstioGatewayKind, name: string, cls: stri
 }
 
 const CANONICAL_NAME = "service.istio.io/canonical-name";
-const NAME_OVERRIDE = "gateway.istio.io/name-override";
+
+/**
+ * The Gateway's `gateway.istio.io/name-override` annotation, which Istio 1.30.3 names its Deployment
+ * and Service by when set and not empty (deploymentcontroller.go GetOrDefault), over {@link istioDefaultName}.
+ */
+export function istioNameOverride(gw: PolicyResource): string | undefined {
+  const override: unknown = meta(gw.props).annotations["gateway.istio.io/name-override"];
+  return typeof override === "string" && override !== "" ? override : undefined;
+}
 
 /**
  * The template Istio 1.30.3 renders each deploying kind's pods from (gatewaycommon/classinfo.go
@@ -218,8 +226,8 @@ export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResou
   if (kind.known && (kind.value === undefined || kind.value === "remote")) return own;
   const { name } = meta(gw.props);
   const deployment = probe((): string | undefined => {
-    const override: unknown = meta(gw.props).annotations[NAME_OVERRIDE];
-    if (typeof override === "string" && override !== "") return override;
+    const override = istioNameOverride(gw);
+    if (override !== undefined) return override;
     return kind.known && kind.value ? istioDefaultName(kind.value, name, String(gw.props.spec?.gatewayClassName)) : undefined;
   });
   const named = deployment.known ? deployment.value : undefined;

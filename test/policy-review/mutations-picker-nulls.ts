@@ -6,7 +6,7 @@
  * mutations-picker-releases.ts by concept (and size), whose addPickerRelease installs each release.
  */
 import type { Mutation } from "./mutations-support";
-import { addPickerRelease } from "./mutations-picker-releases";
+import { addPickerRelease, llamaGiePool } from "./mutations-picker-releases";
 
 export const pickerNullMutations: Mutation[] = [
   {
@@ -61,7 +61,7 @@ export const pickerNullMutations: Mutation[] = [
     name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.data envoy.yaml leaves its Envoy sidecar no bootstrap",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: { "envoy.yaml": null } } } } }),
+      addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: llamaGiePool(), inferenceExtension: { sidecar: { configMap: { data: { "envoy.yaml": null } } } } }),
   },
   {
     // Helm v3.20.2 keeps the null (the subchart key inferenceExtension is coalesced merging); GIE v1.5.0 epplib _config.yaml writes
@@ -69,7 +69,7 @@ export const pickerNullMutations: Mutation[] = [
     name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.name renders its Envoy sidecar's ConfigMap without a name",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      addPickerRelease(doc, "gie-sidecar-noname", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { name: null } } } }),
+      addPickerRelease(doc, "gie-sidecar-noname", "standalone", { inferencePool: llamaGiePool(), inferenceExtension: { sidecar: { configMap: { name: null } } } }),
   },
   {
     // Helm v3.20.2 keeps the null over the inferencepool chart's `v: 1` (the subchart key inferenceExtension is coalesced merging);
@@ -77,21 +77,21 @@ export const pickerNullMutations: Mutation[] = [
     // default image) parses as its int verbosity (logging options IntVarP): pflag refuses it and the picker exits at start.
     name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.v renders --v with an empty value, which its picker refuses",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-flag-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { v: null } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-flag-nil", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { flags: { v: null } } }),
   },
   {
     // epplib renders the null as `--pool-name ""` after the chart's `--pool-name <release>` (pflag keeps the last): with no
     // --endpoint-selector either, GIE v1.5.0's picker's Validate refuses to start ("either pool-name or endpoint-selector must be set").
     name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.pool-name empties the chart's --pool-name, leaving its picker neither a pool nor a selector",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-pool-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "pool-name": null } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-pool-nil", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { flags: { "pool-name": null } } }),
   },
   {
     // epplib renders the null as `--model-server-metrics-scheme ""`; GIE v1.5.0's own picker (the chart's default image)
     // takes only http or https (pkg/epp/server/options.go Validate) and exits at start.
     name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.model-server-metrics-scheme renders an empty scheme, which its picker refuses",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-scheme-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "model-server-metrics-scheme": null } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-scheme-nil", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { flags: { "model-server-metrics-scheme": null } } }),
   },
   {
     // Helm v3.20.2 keeps the null under the subchart key inferenceExtension; GIE v1.5.0 epplib _config.yaml renders it with toYaml as
@@ -99,14 +99,14 @@ export const pickerNullMutations: Mutation[] = [
     // the kubelet cannot mount it (MakePayload: references non-existent config key), so the picker's pod never starts.
     name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.data leaves ConfigMap envoy without the envoy.yaml its sidecar's volume maps",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nodata", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: null } } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nodata", "standalone", { inferencePool: llamaGiePool(), inferenceExtension: { sidecar: { configMap: { data: null } } } }),
   },
   {
     // GIE v1.5.0 epplib _deployment.yaml reads .Values.inferenceExtension.sidecar.enabled: on a nil, Helm's template fails
     // (nil pointer evaluating interface {}.enabled), so the chart does not render and the release does not install.
     name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar fails the chart's template on sidecar.enabled",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: null } }),
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: llamaGiePool(), inferenceExtension: { sidecar: null } }),
   },
   {
     // GIE v1.5.0 epplib _deployment.yaml renders `--ha-enable-leader-election` and "": pflag sets the bool true (NoOptDefVal) and
@@ -114,6 +114,6 @@ export const pickerNullMutations: Mutation[] = [
     // (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN under leader election: restarted, never Ready.
     name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.ha-enable-leader-election turns leader election on in its one picker pod, whose probes then ask a health service the picker does not know",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-leader-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "ha-enable-leader-election": null } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-leader-nil", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { flags: { "ha-enable-leader-election": null } } }),
   },
 ];

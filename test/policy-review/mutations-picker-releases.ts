@@ -15,6 +15,9 @@ export const PICKER_CHARTS = {
   standalone: { release: "llama-gie", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0" },
 } as const;
 
+/** The GIE chart releases' pool values: the model servers labelled app: llama-gie (a fresh object each time, as each mutation's release owns its values). */
+export const llamaGiePool = () => ({ modelServers: { matchLabels: { app: "llama-gie" } } });
+
 /**
  * Adds a Helm Release of `chart` in namespace inference beside the stack's picker ConfigMap (the
  * one holding default-plugins.yaml), on its cluster, named `-<name>` after it; `values` may be read
@@ -85,13 +88,13 @@ export const pickerReleaseMutations: Mutation[] = [
     // _deployment.yaml never passes to the picker (it serves ext-proc on 9002).
     name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.extProcPort moves the picker Service off the port its picker serves",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-port", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } }),
+    apply: (doc) => addPickerRelease(doc, "gie-port", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { extProcPort: 9012 } }),
   },
   {
     // GIE v1.5.0 epplib _deployment.yaml passes inferenceExtension.flags to the picker but probes gRPC health on 9003 literally.
     name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.flags.grpc-health-port moves the picker's health server off the 9003 its probes check",
     policy: "inference-pool-epp",
-    apply: (doc) => addPickerRelease(doc, "gie-health", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "grpc-health-port": 9013 } } }),
+    apply: (doc) => addPickerRelease(doc, "gie-health", "inferencepool", { inferencePool: llamaGiePool(), inferenceExtension: { flags: { "grpc-health-port": 9013 } } }),
   },
   {
     // GIE v1.5.0's standalone chart runs epplib's picker; createInferencePool false runs it standalone, where _deployment.yaml passes
@@ -123,7 +126,7 @@ export const pickerReleaseMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => {
       const repositoryOpts = { repo: "oci://us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/charts" };
-      return addPickerRelease(doc, "gie-repo", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } }, { repositoryOpts });
+      return addPickerRelease(doc, "gie-repo", "standalone", { inferencePool: llamaGiePool(), inferenceExtension: { extProcPort: 9012 } }, { repositoryOpts });
     },
   },
   {

@@ -13,7 +13,7 @@
  * does not have, or of a kind agentgateway refuses there (InvalidKind), which it never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
-import { addPickerRelease, PICKER_CHARTS } from "./mutations-picker-releases";
+import { addPickerRelease, PICKER_CHARTS, llamaGiePool } from "./mutations-picker-releases";
 import { addMissingPoolTcpRoute } from "./mutations-authz-agw";
 
 const POOL_GROUP = "inference.networking.k8s.io";
@@ -55,7 +55,7 @@ export const routeRefMutations: Mutation[] = [
     name: "a model's route naming InferencePool llama-gie-pool beside a Helm release llama-gie of GIE's inferencepool chart in its namespace (the chart names its pool after the release, so none of that name exists)",
     policy: "inference-pool-epp",
     apply: (doc) => {
-      const added = addPickerRelease(doc, "gie-named", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } } });
+      const added = addPickerRelease(doc, "gie-named", "inferencepool", { inferencePool: llamaGiePool() });
       const release = added && resources(doc).find((r) => r.urn === added);
       const route = release && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === release.provider && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).rules?.some(sendsToPool));
       return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => b.kind === "InferencePool").name = "llama-gie-pool"));
@@ -70,7 +70,7 @@ export const routeRefMutations: Mutation[] = [
       const like = route && resources(doc).find((r) => r.urn === route);
       if (!like) return undefined;
       const { release: name, chart, version } = PICKER_CHARTS.inferencepool;
-      addLike(doc, like, "gie-tools", "kubernetes:helm.sh/v3:Release", { name, namespace: "tools", chart, version, values: { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } } } });
+      addLike(doc, like, "gie-tools", "kubernetes:helm.sh/v3:Release", { name, namespace: "tools", chart, version, values: { inferencePool: llamaGiePool() } });
       return route;
     },
   },
