@@ -13,13 +13,13 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { meta } from "./k8s";
 import { parametersConfigMap, serviceOverlayObject } from "./gateway-service-type";
+import { isObject } from "./values";
 
-const HBONE_PORT = 15008;
+/** The port istiod accepts HBONE on and other clusters' ztunnels dial on an east-west gateway. */
+export const HBONE_PORT = 15008;
 
 /** What an overlay does to the Service's HBONE port: where it breaks it, how; "unknown" for a form this review does not read. */
 export type HbonePortFate = { broken: string } | "kept" | "unknown";
-
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** Strategic-merge directives that only order or prune primitive lists: they leave `spec.ports` as it is. */
 const harmlessDirective = (key: string) => key === "$patch" || key.startsWith("$setElementOrder/") || key.startsWith("$deleteFromPrimitiveList/");

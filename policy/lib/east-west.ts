@@ -9,13 +9,12 @@ import { meta, T } from "./k8s";
 import { isGateway } from "./gateways";
 import { list, probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
-import { eastWestHbonePort } from "./east-west-hbone";
+import { eastWestHbonePort, HBONE_PORT } from "./east-west-hbone";
 import { ambientIstiodFlag, isIstiodRelease } from "./istio";
 import { defaultRevisionOf, istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
 
 const NETWORK_LABEL = "topology.istio.io/network";
 const EAST_WEST_CLASS = "istio-east-west";
-const HBONE_PORT = 15008;
 const MULTI_NETWORK = "AMBIENT_ENABLE_MULTI_NETWORK";
 const REV = "istio.io/rev";
 
